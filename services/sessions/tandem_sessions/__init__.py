@@ -1,0 +1,1 @@
+"""Tandem sessions service."""

@@ -1,0 +1,1 @@
+"""Tandem shared kit: event contracts, messaging, database and test harness."""

@@ -1,0 +1,1 @@
+"""pytest plugin: broker and database fixtures (filled in below)."""
