@@ -1,0 +1,92 @@
+"""The kit's delivery guarantees, through the real broker and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from tandem_shared.messaging import ensure_topics
+from tandem_shared.testing.plugin import settings_for_tests
+
+from .support import create_schema, effect_count, effect_rows, effects_consumer, new_kit, ping
+
+
+async def wait_until(predicate, timeout_s: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0):
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records = []
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+@pytest.fixture
+def topic(kafka_bootstrap, unique) -> str:
+    name = f"test.{unique}"
+    ensure_topics(kafka_bootstrap, [(name, 3), (f"{name}.dlq", 1)])
+    return name
+
+
+async def test_rolled_back_transaction_leaves_no_event(kafka_bootstrap, database_url, topic):
+    kit = new_kit(settings_for_tests("producer", database_url, kafka_bootstrap))
+    await create_schema(kit)
+    await kit.start(provision=False)
+    try:
+        async with kit.unit_of_work() as uow:
+            uow.emit(ping("rolled-back", 1), topic)
+            await uow.rollback()
+        with pytest.raises(RuntimeError):
+            async with kit.unit_of_work() as uow:
+                uow.emit(ping("raised", 2), topic)
+                raise RuntimeError("handler blew up before commit")
+        async with kit.unit_of_work() as uow:
+            uow.emit(ping("committed", 3), topic)
+            await uow.commit()
+        records = await read_topic(kafka_bootstrap, topic, expected=1)
+        await asyncio.sleep(1.0)  # a late, wrongly published event would show up here
+        records += await read_topic(kafka_bootstrap, topic, expected=99, timeout_s=1.0)
+    finally:
+        await kit.stop()
+    keys = {r.key for r in records}
+    assert keys == {b"committed"}
+    assert await kit.relay.pending_count() == 0
+
+
+async def test_redelivered_event_has_one_effect(kafka_bootstrap, database_url, topic, unique):
+    kit = new_kit(settings_for_tests("consumer", database_url, kafka_bootstrap))
+    kit.add_consumer(effects_consumer(f"g.{unique}", topic))
+    await create_schema(kit)
+    await kit.start(provision=False)
+    try:
+        event = ping("subject-1", 1)
+        for _ in range(3):  # the same event published three times: a producer retry storm
+            await (await kit.send(topic, event.key, event.to_bytes(), {}))
+        await wait_until(lambda: _count_at_least(kit, 1), what="first effect")
+        await asyncio.sleep(1.5)
+    finally:
+        await kit.stop()
+    rows = await effect_rows(new_kit(settings_for_tests("x", database_url, kafka_bootstrap)).engine)
+    assert [r[0] for r in rows] == [event.event_id]
+
+
+async def _count_at_least(kit, n: int) -> bool:
+    return await effect_count(kit.engine) >= n
