@@ -66,7 +66,9 @@ OTHER = uuid.UUID("00000000-0000-4000-8000-000000000007")
 _breakdown = {CostCategory.COURSE_FEES: 320000, CostCategory.CHILDCARE: 80000}
 
 EXAMPLE_PAYLOADS: tuple[EventPayload, ...] = (
-    PartnerRegistered(partner_id=PARTNER, slug="refugee-women-london", kind="charity"),
+    PartnerRegistered(
+        partner_id=PARTNER, slug="refugee-women-london", kind="charity", api_key_sha256="0" * 64
+    ),
     ProgrammeCreated(
         programme_id=PROGRAMME,
         slug="mentoring-2026",

@@ -30,6 +30,10 @@ class PartnerRegistered(EventPayload):
     partner_id: uuid.UUID
     slug: Code = Field(description="Short stable label, used in metrics.")
     kind: Code = Field(description="`charity` or `funder`.")
+    api_key_sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the partner's API key, so every service can authenticate it.",
+    )
 
 
 class SchoolEmployerPartnership(PayloadPart):
