@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: env test test-fast lint format bench run clean
+.PHONY: env test test-fast lint format bench run schemas clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -31,6 +31,14 @@ format: env
 bench: env
 	$(UV) run --frozen python bench/messaging.py
 	$(UV) run --frozen python bench/matching.py
+
+## The embedded broker and all five services on SQLite, with a seeded demo. Ctrl-C stops.
+run: env
+	$(UV) run --frozen python deploy/local/run.py
+
+## Regenerate the published event schemas and docs/events.md.
+schemas: env
+	$(UV) run --frozen python -m tandem_shared.events.published
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache var
