@@ -70,8 +70,10 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see "
-                                   f"{self.log_path}:\n{tail(self.log_path)}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}; see "
+                    f"{self.log_path}:\n{tail(self.log_path)}"
+                )
             if self.healthy():
                 return
             time.sleep(0.3)
@@ -84,8 +86,9 @@ def tail(path: Path, lines: int = 40) -> str:
     return ""
 
 
-def service_env(name: str, *, database_url: str, bootstrap: str, operator_key: str,
-                port: int, **extra: str) -> dict[str, str]:
+def service_env(
+    name: str, *, database_url: str, bootstrap: str, operator_key: str, port: int, **extra: str
+) -> dict[str, str]:
     prefix = f"TANDEM_{name.upper()}_"
     env = {
         "DATABASE_URL": database_url,

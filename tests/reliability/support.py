@@ -6,9 +6,12 @@ stands between a redelivery and a double effect.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import ClassVar
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from sqlalchemy import Column, Integer, String, Table, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -94,3 +97,58 @@ async def effect_count(engine: AsyncEngine) -> int:
 
 def new_kit(settings: ServiceSettings, **kwargs) -> MessagingKit:
     return MessagingKit(settings, METADATA, **kwargs)
+
+
+# -- helpers shared by the reliability tests ------------------------------------------------
+
+
+async def wait_until(predicate, timeout_s: float = 30.0, what: str = "condition") -> None:
+    """Poll an async predicate until it is true; a failure guard, not a timing assertion."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+async def read_topic(
+    bootstrap: str, topic: str, expected: int, timeout_s: float = 30.0
+) -> list[ConsumerRecord]:
+    """Read a topic from the beginning (no consumer group) until `expected` records arrived."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def partition_count(bootstrap: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        await consumer.topics()  # refreshes the cluster metadata
+        return len(consumer.partitions_for_topic(topic) or ())
+    finally:
+        await consumer.stop()
+
+
+async def effects_per_event(engine: AsyncEngine) -> dict[uuid.UUID, int]:
+    """How many effect rows each event produced."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(EFFECTS.c.event_id, func.count()).group_by(EFFECTS.c.event_id)
+        )
+        return {event_id: n for event_id, n in rows}
+
+
+def record_headers(record: ConsumerRecord) -> dict[str, str]:
+    return {k: v.decode() for k, v in (record.headers or ())}

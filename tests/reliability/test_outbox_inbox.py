@@ -75,17 +75,25 @@ async def test_redelivered_event_has_one_effect(kafka_bootstrap, database_url, t
     kit = new_kit(settings_for_tests("consumer", database_url, kafka_bootstrap))
     kit.add_consumer(effects_consumer(f"g.{unique}", topic))
     await create_schema(kit)
-    await kit.start(provision=False)
+    event = ping("subject-1", 1)
+    producer = new_kit(settings_for_tests("producer", database_url, kafka_bootstrap))
+    await producer.broker.start()
     try:
-        event = ping("subject-1", 1)
-        for _ in range(3):  # the same event published three times: a producer retry storm
-            await (await kit.send(topic, event.key, event.to_bytes(), {}))
+        # Copies within one fetched batch (published before the consumer starts) ...
+        for _ in range(3):
+            await (await producer.send(topic, event.key, event.to_bytes(), {}))
+        await kit.start(provision=False)
         await wait_until(lambda: _count_at_least(kit, 1), what="first effect")
-        await asyncio.sleep(1.5)
+        # ... and a copy in a later batch, after the first was handled and committed.
+        await (await producer.send(topic, event.key, event.to_bytes(), {}))
+        marker = ping("subject-1", 2)  # same key, same partition: handled after the copy
+        await (await producer.send(topic, marker.key, marker.to_bytes(), {}))
+        await wait_until(lambda: _count_at_least(kit, 2), what="the marker's effect")
     finally:
         await kit.stop()
+        await producer.broker.stop()
     rows = await effect_rows(new_kit(settings_for_tests("x", database_url, kafka_bootstrap)).engine)
-    assert [r[0] for r in rows] == [event.event_id]
+    assert [r[0] for r in rows] == [event.event_id, marker.event_id]
 
 
 async def _count_at_least(kit, n: int) -> bool:

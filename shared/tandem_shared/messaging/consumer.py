@@ -149,14 +149,19 @@ class EventConsumer:
         return Decoded(record, envelope, payload)
 
     async def _apply(self, items: list[Decoded]) -> None:
+        # One event can appear several times in a batch (publishing is at least once): the
+        # inbox claims it once, so it is handled once.
+        first: dict[Any, Decoded] = {}
+        for item in items:
+            first.setdefault(item.envelope.event_id, item)
         async with self._uow() as uow:
             fresh = await claim(
                 uow.session,
                 uow.inbox_table,
                 self.spec.name,
-                ((i.envelope.event_id, i.record.topic) for i in items),
+                ((i.envelope.event_id, i.record.topic) for i in first.values()),
             )
-            todo = [i for i in items if i.envelope.event_id in fresh]
+            todo = [i for i in first.values() if i.envelope.event_id in fresh]
             if self.spec.batch_handler is not None:
                 if todo:
                     await self.spec.batch_handler(uow, [(i.envelope, i.payload) for i in todo])

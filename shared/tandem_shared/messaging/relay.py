@@ -135,7 +135,12 @@ class OutboxRelay:
         futures = [
             await self._send(r.topic, r.key.encode(), r.value, dict(r.headers)) for r in rows
         ]
-        await asyncio.gather(*futures)
+        # Wait for every send to settle before reporting failure, so no stray copy of this
+        # batch is still in flight when the relay rolls back and sends it again.
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _record_failure(self, ids: list[int], exc: Exception) -> None:
         o = self._outbox

@@ -40,6 +40,7 @@ def create_service_app(
     title: str | None = None,
     description: str = "",
     on_started: Callable[[FastAPI], Awaitable[None]] | None = None,
+    on_stopping: Callable[[FastAPI], Awaitable[None]] | None = None,
 ) -> FastAPI:
     service = settings.service_name
 
@@ -54,6 +55,8 @@ def create_service_app(
         try:
             yield
         finally:
+            if on_stopping:  # background jobs end before the kit they write through
+                await on_stopping(app)
             await kit.stop()
 
     app = FastAPI(
