@@ -22,6 +22,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
 def wait_for_port(host: str, port: int, timeout_s: float = 15.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -42,6 +48,10 @@ class EmbeddedBroker:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> EmbeddedBroker:
+        if port_in_use(self.port):
+            raise RuntimeError(
+                f"port {self.port} is already in use: another broker (or `make run`) is running"
+            )
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -59,6 +69,8 @@ class EmbeddedBroker:
             start_new_session=True,  # Ctrl-C in a terminal is handled by our own shutdown
         )
         wait_for_port("127.0.0.1", self.port)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the broker exited at start ({self.process.returncode})")
         return self
 
     def stop(self) -> None:

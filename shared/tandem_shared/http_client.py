@@ -32,8 +32,9 @@ class ServiceClient:
     def as_key(self, api_key: str) -> ServiceClient:
         return ServiceClient(str(self._http.base_url), api_key)
 
-    def request(self, method: str, path: str, *, expect: tuple[int, ...] = (200, 201),
-                **kwargs: Any) -> Any:
+    def request(
+        self, method: str, path: str, *, expect: tuple[int, ...] = (200, 201), **kwargs: Any
+    ) -> Any:
         response = self._http.request(method, path, **kwargs)
         if response.status_code not in expect:
             try:
@@ -56,8 +57,14 @@ class ServiceClient:
         self._http.close()
 
 
-def eventually(fetch: Callable[[], T], ok: Callable[[T], bool] = bool, *, timeout_s: float = 60.0,
-               interval_s: float = 0.25, what: str = "condition") -> T:
+def eventually(
+    fetch: Callable[[], T],
+    ok: Callable[[T], bool] = bool,
+    *,
+    timeout_s: float = 60.0,
+    interval_s: float = 0.25,
+    what: str = "condition",
+) -> T:
     """Poll `fetch` until `ok(result)`: events cross services asynchronously.
 
     An ApiError with status 404 counts as "not there yet" (the consumer hasn't caught up).

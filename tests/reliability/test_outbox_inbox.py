@@ -77,7 +77,7 @@ async def test_redelivered_event_has_one_effect(kafka_bootstrap, database_url, t
     await create_schema(kit)
     event = ping("subject-1", 1)
     producer = new_kit(settings_for_tests("producer", database_url, kafka_bootstrap))
-    await producer.broker.start()
+    await producer.start(provision=False)
     try:
         # Copies within one fetched batch (published before the consumer starts) ...
         for _ in range(3):
@@ -91,7 +91,7 @@ async def test_redelivered_event_has_one_effect(kafka_bootstrap, database_url, t
         await wait_until(lambda: _count_at_least(kit, 2), what="the marker's effect")
     finally:
         await kit.stop()
-        await producer.broker.stop()
+        await producer.stop()
     rows = await effect_rows(new_kit(settings_for_tests("x", database_url, kafka_bootstrap)).engine)
     assert [r[0] for r in rows] == [event.event_id, marker.event_id]
 

@@ -8,30 +8,49 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db.base import utcnow
+
+# One statement whatever the batch size: arrays instead of thousands of bind parameters,
+# so neither SQLAlchemy nor the driver re-parses SQL per batch.
+_CLAIM_POSTGRES = text(
+    "INSERT INTO inbox (consumer, event_id, topic, handled_at) "
+    "SELECT :consumer, e.event_id, e.topic, :now "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:topics AS varchar[])) AS e(event_id, topic) "
+    "ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"
+)
 
 
 async def claim(
     session: AsyncSession, inbox: Table, consumer: str, events: Iterable[tuple[uuid.UUID, str]]
 ) -> set[uuid.UUID]:
     """Insert inbox rows for `(event_id, topic)` pairs; return the ids that were new."""
-    now = utcnow()
-    rows = {
-        event_id: {"consumer": consumer, "event_id": event_id, "topic": topic, "handled_at": now}
-        for event_id, topic in events
-    }
-    if not rows:
+    topics = dict(events)
+    if not topics:
         return set()
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    if session.bind.dialect.name == "postgresql":
+        result = await session.execute(
+            _CLAIM_POSTGRES,
+            {
+                "consumer": consumer,
+                "now": now,
+                "ids": list(topics),
+                "topics": list(topics.values()),
+            },
+        )
+        return {uuid.UUID(str(v)) for v in result.scalars()}
     stmt = (
-        insert(inbox)
-        .values(list(rows.values()))
+        sqlite.insert(inbox)
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         .returning(inbox.c.event_id)
     )
-    return set((await session.execute(stmt)).scalars().all())
+    rows = [
+        {"consumer": consumer, "event_id": event_id, "topic": topic, "handled_at": now}
+        for event_id, topic in topics.items()
+    ]
+    result = await session.execute(stmt, rows)
+    return set(result.scalars())

@@ -31,8 +31,10 @@ from .tables import MessagingTables
 
 log = logging.getLogger(__name__)
 
-# send(topic, key, value, headers) -> a future that resolves when Kafka acknowledged the record.
-SendFn = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Future[Any]"]]
+# send_many([(topic, key, value, headers), ...]) -> futures that resolve when Kafka acknowledged.
+SendManyFn = Callable[
+    [Sequence[tuple[str, bytes, bytes, dict[str, str]]]], Awaitable[list["asyncio.Future[Any]"]]
+]
 
 
 def next_backoff(current: float, maximum: float) -> float:
@@ -45,7 +47,7 @@ class OutboxRelay:
         *,
         engine: AsyncEngine,
         tables: MessagingTables,
-        send: SendFn,
+        send_many: SendManyFn,
         service: str,
         batch_size: int = 500,
         idle_poll_s: float = 0.2,
@@ -54,7 +56,7 @@ class OutboxRelay:
     ) -> None:
         self._engine = engine
         self._outbox = tables.outbox
-        self._send = send
+        self._send_many = send_many
         self._service = service
         self._batch_size = batch_size
         self._idle_poll_s = idle_poll_s
@@ -100,18 +102,24 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch; returns how many rows were sent."""
+        """Publish up to one batch; returns how many rows were sent.
+
+        One statement claims and marks the batch (`UPDATE … RETURNING` over a locked,
+        id-ordered subquery); the mark only commits after Kafka acknowledged every record,
+        and rolls back if any send failed.
+        """
         o = self._outbox
-        query = (
-            select(o.c.id, o.c.topic, o.c.key, o.c.value, o.c.headers)
-            .where(o.c.sent_at.is_(None))
-            .order_by(o.c.id)
-            .limit(self._batch_size)
-        )
+        batch = select(o.c.id).where(o.c.sent_at.is_(None)).order_by(o.c.id).limit(self._batch_size)
         if self._for_update:
-            query = query.with_for_update()
+            batch = batch.with_for_update()
+        claim = (
+            update(o)
+            .where(o.c.id.in_(batch.scalar_subquery()))
+            .values(sent_at=utcnow())
+            .returning(o.c.id, o.c.topic, o.c.key, o.c.value, o.c.headers)
+        )
         async with self._engine.begin() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = sorted((await conn.execute(claim)).all(), key=lambda r: r.id)
             if not rows:
                 return 0
             try:
@@ -120,9 +128,6 @@ class OutboxRelay:
                 await conn.rollback()
                 await self._record_failure([r.id for r in rows], exc)
                 raise
-            await conn.execute(
-                update(o).where(o.c.id.in_([r.id for r in rows])).values(sent_at=utcnow())
-            )
         for topic in {r.topic for r in rows}:
             OUTBOX_PUBLISHED.labels(self._service, topic).inc(
                 sum(1 for r in rows if r.topic == topic)
@@ -130,11 +135,10 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: Sequence[Any]) -> None:
-        # Send everything first, then await: one producer keeps per-partition order, and the
-        # batch costs one round of broker acknowledgements rather than one per row.
-        futures = [
-            await self._send(r.topic, r.key.encode(), r.value, dict(r.headers)) for r in rows
-        ]
+        # Send everything first, then await: one round of broker acknowledgements per batch.
+        futures = await self._send_many(
+            [(r.topic, r.key.encode(), r.value, r.headers) for r in rows]
+        )
         # Wait for every send to settle before reporting failure, so no stray copy of this
         # batch is still in flight when the relay rolls back and sends it again.
         results = await asyncio.gather(*futures, return_exceptions=True)
