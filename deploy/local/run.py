@@ -30,23 +30,31 @@ def main() -> int:
     (VAR / "logs").mkdir(parents=True, exist_ok=True)
 
     broker = EmbeddedBroker(port=BROKER_PORT, log_path=VAR / "logs" / "broker.log")
-    stack = LocalStack([
-        ServiceProcess(
-            name,
-            port,
-            service_env(
+    stack = LocalStack(
+        [
+            ServiceProcess(
                 name,
-                database_url=f"sqlite+aiosqlite:///{VAR / 'data' / name}.db",
-                bootstrap=f"127.0.0.1:{BROKER_PORT}",
-                operator_key=OPERATOR_KEY,
-                port=port,
-            ),
-            VAR / "logs" / f"{name}.log",
-        )
-        for name, port in SERVICE_PORTS.items()
-    ])
+                port,
+                service_env(
+                    name,
+                    database_url=f"sqlite+aiosqlite:///{VAR / 'data' / name}.db",
+                    bootstrap=f"127.0.0.1:{BROKER_PORT}",
+                    operator_key=OPERATOR_KEY,
+                    port=port,
+                ),
+                VAR / "logs" / f"{name}.log",
+            )
+            for name, port in SERVICE_PORTS.items()
+        ]
+    )
+
+    stopping = False
 
     def shutdown(*_args) -> None:
+        nonlocal stopping
+        if stopping:  # Ctrl-C reaches us once from the terminal and once via make/uv
+            return
+        stopping = True
         print("\nstopping services and broker…", flush=True)
         stack.stop()
         broker.stop()
@@ -69,8 +77,10 @@ def main() -> int:
         while True:
             for service in stack.services.values():
                 if service.process and service.process.poll() is not None:
-                    print(f"{service.name} exited ({service.process.returncode}); "
-                          f"see {service.log_path}")
+                    print(
+                        f"{service.name} exited ({service.process.returncode}); "
+                        f"see {service.log_path}"
+                    )
                     shutdown()
             time.sleep(1)
     except Exception as exc:
