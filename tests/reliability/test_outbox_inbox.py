@@ -46,8 +46,8 @@ def topic(kafka_bootstrap, unique) -> str:
     return name
 
 
-async def test_rolled_back_transaction_leaves_no_event(kafka_bootstrap, database_url, topic):
-    kit = new_kit(settings_for_tests("producer", database_url, kafka_bootstrap))
+async def test_rolled_back_transaction_leaves_no_event(kafka_bootstrap, each_database_url, topic):
+    kit = new_kit(settings_for_tests("producer", each_database_url, kafka_bootstrap))
     await create_schema(kit)
     await kit.start(provision=False)
     try:
@@ -71,12 +71,12 @@ async def test_rolled_back_transaction_leaves_no_event(kafka_bootstrap, database
     assert await kit.relay.pending_count() == 0
 
 
-async def test_redelivered_event_has_one_effect(kafka_bootstrap, database_url, topic, unique):
-    kit = new_kit(settings_for_tests("consumer", database_url, kafka_bootstrap))
+async def test_redelivered_event_has_one_effect(kafka_bootstrap, each_database_url, topic, unique):
+    kit = new_kit(settings_for_tests("consumer", each_database_url, kafka_bootstrap))
     kit.add_consumer(effects_consumer(f"g.{unique}", topic))
     await create_schema(kit)
     event = ping("subject-1", 1)
-    producer = new_kit(settings_for_tests("producer", database_url, kafka_bootstrap))
+    producer = new_kit(settings_for_tests("producer", each_database_url, kafka_bootstrap))
     await producer.start(provision=False)
     try:
         # Copies within one fetched batch (published before the consumer starts) ...
@@ -92,7 +92,9 @@ async def test_redelivered_event_has_one_effect(kafka_bootstrap, database_url, t
     finally:
         await kit.stop()
         await producer.stop()
-    rows = await effect_rows(new_kit(settings_for_tests("x", database_url, kafka_bootstrap)).engine)
+    rows = await effect_rows(
+        new_kit(settings_for_tests("x", each_database_url, kafka_bootstrap)).engine
+    )
     assert [r[0] for r in rows] == [event.event_id, marker.event_id]
 
 

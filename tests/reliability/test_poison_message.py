@@ -35,10 +35,10 @@ def topic(kafka_bootstrap, unique) -> str:
 
 
 async def test_poison_and_garbage_are_dead_lettered_and_the_partition_moves_on(
-    kafka_bootstrap, database_url, topic, unique
+    kafka_bootstrap, each_database_url, topic, unique
 ):
     settings = settings_for_tests(
-        "poison", database_url, kafka_bootstrap, consumer_max_attempts=MAX_ATTEMPTS
+        "poison", each_database_url, kafka_bootstrap, consumer_max_attempts=MAX_ATTEMPTS
     )
     group = f"g.poison.{unique}"
     kit = new_kit(settings)

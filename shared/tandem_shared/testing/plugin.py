@@ -100,3 +100,13 @@ def database_url(throwaway_databases) -> str:
 def unique() -> str:
     """A short unique token for topic and group names."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(params=["server", "sqlite"])
+def each_database_url(request, throwaway_databases, tmp_path) -> str:
+    """Runs the test twice: on the database server (PostgreSQL) and on SQLite."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'kit.db'}"
+    if throwaway_databases.backend == "sqlite":
+        pytest.skip("no database server here: the sqlite run covers this test")
+    return throwaway_databases.create()
