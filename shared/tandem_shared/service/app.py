@@ -23,7 +23,7 @@ from ..db.migrations import upgrade_to_head
 from ..messaging.kit import MessagingKit
 from ..messaging.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from ..settings import ServiceSettings
-from .auth import Operator
+from .auth import CurrentPrincipal, Operator
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ def create_service_app(
     async def metrics(_: Operator) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/asyncapi", tags=["operations"], summary="AsyncAPI document of this service")
-    async def asyncapi() -> JSONResponse:
+    @app.get("/asyncapi", tags=["operations"], summary="AsyncAPI document (any valid key)")
+    async def asyncapi(_: CurrentPrincipal) -> JSONResponse:
         spec = AsyncAPI(kit.broker, title=f"Tandem {service}", version="0.1.0")
         return JSONResponse(spec.to_specification().to_jsonable())
 
