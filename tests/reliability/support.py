@@ -6,7 +6,6 @@ stands between a redelivery and a double effect.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from typing import ClassVar
@@ -100,16 +99,6 @@ def new_kit(settings: ServiceSettings, **kwargs) -> MessagingKit:
 
 
 # -- helpers shared by the reliability tests ------------------------------------------------
-
-
-async def wait_until(predicate, timeout_s: float = 30.0, what: str = "condition") -> None:
-    """Poll an async predicate until it is true; a failure guard, not a timing assertion."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 async def read_topic(

@@ -9,9 +9,10 @@ from collections import defaultdict
 from prometheus_client import REGISTRY
 
 from tandem_shared.messaging import ensure_topics
+from tandem_shared.testing.events import wait_until
 from tandem_shared.testing.plugin import settings_for_tests
 
-from .support import create_schema, new_kit, partition_count, ping, read_topic, wait_until
+from .support import create_schema, new_kit, partition_count, ping, read_topic
 
 KEYS = [f"key-{k:02d}" for k in range(20)]
 EVENTS_PER_KEY = 30

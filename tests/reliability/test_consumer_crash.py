@@ -20,9 +20,10 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from tandem_shared.messaging import ensure_topics
+from tandem_shared.testing.events import wait_until
 from tandem_shared.testing.plugin import settings_for_tests
 
-from .support import EFFECTS, create_schema, effects_per_event, new_kit, ping, wait_until
+from .support import EFFECTS, create_schema, effects_per_event, new_kit, ping
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 3

@@ -7,9 +7,10 @@ import asyncio
 from prometheus_client import REGISTRY
 
 from tandem_shared.messaging import ConsumerSpec, ensure_topics
+from tandem_shared.testing.events import wait_until
 from tandem_shared.testing.plugin import settings_for_tests
 
-from .support import create_schema, new_kit, ping, record_effects, wait_until
+from .support import create_schema, new_kit, ping, record_effects
 
 
 async def test_lag_rises_while_the_handler_is_stuck_and_returns_to_zero(

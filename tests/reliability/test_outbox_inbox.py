@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from tandem_shared.messaging import ensure_topics
+from tandem_shared.testing.events import wait_until
 from tandem_shared.testing.plugin import settings_for_tests
 
-from .support import create_schema, effect_count, effect_rows, effects_consumer, new_kit, ping
-
-
-async def wait_until(predicate, timeout_s: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20.0):
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    records = []
-    try:
-        deadline = time.monotonic() + timeout_s
-        while len(records) < expected and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
+from .support import (
+    create_schema,
+    effect_count,
+    effect_rows,
+    effects_consumer,
+    new_kit,
+    ping,
+    read_topic,
+)
 
 
 @pytest.fixture

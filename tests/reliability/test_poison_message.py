@@ -6,6 +6,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tandem_shared.messaging import ensure_topics
+from tandem_shared.testing.events import wait_until
 from tandem_shared.testing.plugin import settings_for_tests
 
 from .support import (
@@ -16,7 +17,6 @@ from .support import (
     ping,
     read_topic,
     record_headers,
-    wait_until,
 )
 
 MAX_ATTEMPTS = 4  # not the default (3): the setting must be what counts the attempts

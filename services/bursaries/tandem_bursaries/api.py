@@ -11,8 +11,8 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
 from tandem_shared.db import utcnow
@@ -26,8 +26,17 @@ from tandem_shared.events.bursaries import (
     FundCreated,
 )
 from tandem_shared.events.vocabulary import Code, CostCategory
-from tandem_shared.messaging import MessagingKit
-from tandem_shared.service import CurrentPrincipal, Operator, Partner, Principal
+from tandem_shared.service import (
+    Body,
+    Coordinator,
+    CurrentPrincipal,
+    Kit,
+    Operator,
+    Partner,
+    Principal,
+    not_found,
+    today,
+)
 from tandem_shared.service import Role as PrincipalRole
 
 from . import domain
@@ -39,38 +48,6 @@ router = APIRouter()
 
 ERASED = uuid.UUID(int=0)  # stands in for an erased participant in events that need an id
 MAX_PENCE = 10**12
-
-
-def get_kit(request: Request) -> MessagingKit:
-    return request.app.state.kit
-
-
-Kit = Annotated[MessagingKit, Depends(get_kit)]
-
-
-def require_coordinator(principal: Partner) -> Principal:
-    if principal.role is not PrincipalRole.COORDINATOR:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="a coordinator's key is required")
-    return principal
-
-
-Coordinator = Annotated[Principal, Depends(require_coordinator)]
-
-
-def not_found(what: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
-
-
-def rule_broken(exc: domain.DomainError) -> HTTPException:
-    return HTTPException(exc.status_code, detail=exc.detail)
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 Pence = Annotated[int, Field(ge=0, le=MAX_PENCE)]
@@ -131,10 +108,7 @@ async def create_fund(body: FundIn, principal: CurrentPrincipal, kit: Kit) -> Fu
         if body.funder_partner_id is None:
             raise HTTPException(422, detail="funder_partner_id is required")
         funder_id = body.funder_partner_id
-    try:
-        domain.check_fund(body.budget_pence, body.award_cap_pence)
-    except domain.DomainError as exc:
-        raise rule_broken(exc) from exc
+    domain.check_fund(body.budget_pence, body.award_cap_pence)
     assert funder_id is not None
     async with kit.unit_of_work() as uow:
         kind = await uow.session.scalar(
@@ -384,17 +358,14 @@ async def award(
         application, fund = await _visible(uow.session, principal, application_id, lock=True)
         _funder_only(principal, fund)
         awarded_on = today()
-        try:
-            decision = domain.decide_award(
-                status=application.status,
-                by_category={k.value: v for k, v in body.by_category.items()},
-                award_cap_pence=fund.award_cap_pence,
-                fund_remaining_pence=fund.remaining_pence,
-                awarded_on=awarded_on,
-                start_window_days=fund.start_window_days,
-            )
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        decision = domain.decide_award(
+            status=application.status,
+            by_category={k.value: v for k, v in body.by_category.items()},
+            award_cap_pence=fund.award_cap_pence,
+            fund_remaining_pence=fund.remaining_pence,
+            awarded_on=awarded_on,
+            start_window_days=fund.start_window_days,
+        )
         fund.committed_pence += decision.amount_pence
         application.status = domain.AWARDED
         application.awarded_pence = decision.amount_pence
@@ -430,10 +401,7 @@ async def decline(
     async with kit.unit_of_work() as uow:
         application, fund = await _visible(uow.session, principal, application_id, lock=True)
         _funder_only(principal, fund)
-        try:
-            domain.check_decline(application.status)
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        domain.check_decline(application.status)
         application.status = domain.DECLINED
         application.decline_reason = body.reason_code
         uow.emit(
@@ -473,16 +441,13 @@ async def pay(
         application, fund = await _visible(uow.session, principal, application_id, lock=True)
         _funder_only(principal, fund)
         paid = dict(application.paid_by_category or {})
-        try:
-            domain.check_payment(
-                status=application.status,
-                category=body.category.value,
-                amount_pence=body.amount_pence,
-                awarded_by_category=application.awarded_by_category or {},
-                paid_by_category=paid,
-            )
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        domain.check_payment(
+            status=application.status,
+            category=body.category.value,
+            amount_pence=body.amount_pence,
+            awarded_by_category=application.awarded_by_category or {},
+            paid_by_category=paid,
+        )
         payment = Payment(
             payment_id=uuid.uuid4(),
             application_id=application.application_id,
@@ -528,15 +493,12 @@ async def course_started(
         raise HTTPException(422, detail=f"started_on {started_on} is in the future")
     async with kit.unit_of_work() as uow:
         application, _ = await _visible(uow.session, principal, application_id, lock=True)
-        try:
-            domain.check_course_start(
-                status=application.status,
-                course_started_on=application.course_started_on,
-                started_on=started_on,
-                start_by=application.start_by,
-            )
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        domain.check_course_start(
+            status=application.status,
+            course_started_on=application.course_started_on,
+            started_on=started_on,
+            start_by=application.start_by,
+        )
         application.course_started_on = started_on
         await uow.commit()
     return _application_out(application)

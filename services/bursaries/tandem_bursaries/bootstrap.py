@@ -13,7 +13,7 @@ from tandem_shared.service.partner_directory import partner_directory_consumer
 
 from . import handlers
 from .api import router
-from .jobs import start_lapse_loop, stop_lapse_loop
+from .jobs import lapse_job
 from .models import CREDENTIALS, Base
 from .settings import BursariesSettings
 
@@ -45,15 +45,17 @@ def build_kit(settings: BursariesSettings) -> MessagingKit:
 
 def create_app(settings: BursariesSettings | None = None) -> FastAPI:
     settings = settings or BursariesSettings()
+    kit = build_kit(settings)
+    lapses = lapse_job(kit, settings.lapse_scan_interval_s)
     app = create_service_app(
         settings,
-        build_kit(settings),
+        kit,
         credentials_table=CREDENTIALS,
         routers=[router],
         migrations=MIGRATIONS_DIR,
         title="Tandem bursaries",
         description="Funds, bursary applications, interviews, awards, payments and lapses.",
-        on_started=start_lapse_loop,
-        on_stopping=stop_lapse_loop,
+        on_started=lapses.start,
+        on_stopping=lapses.stop,
     )
     return app

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from tandem_shared.domain_errors import Conflict, InvalidRequest
+
 APPLIED = "applied"
 INTERVIEW_SCHEDULED = "interview_scheduled"
 AWARDED = "awarded"
@@ -23,22 +25,6 @@ DECIDABLE = (APPLIED, INTERVIEW_SCHEDULED)
 
 INTERVIEW_AFTER_DAYS = 14
 INTERVIEW_TIME = time(10, 0, tzinfo=UTC)
-
-
-class DomainError(Exception):
-    status_code = 422
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class InvalidRequest(DomainError):
-    status_code = 422
-
-
-class Conflict(DomainError):
-    status_code = 409
 
 
 # -- funds ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import uuid
 
 from sqlalchemy import delete, update
 
+from tandem_shared.db import get_or_add
 from tandem_shared.events import EventEnvelope
 from tandem_shared.events.intake import ApplicationAccepted, ParticipantErased
 from tandem_shared.events.sessions import MatchClosed
@@ -21,10 +22,12 @@ SERVICE = "bursaries"
 
 
 async def _mentee(uow: UnitOfWork, participant_id: uuid.UUID, envelope: EventEnvelope) -> Mentee:
-    mentee = await uow.session.get(Mentee, participant_id)
-    if mentee is None:
-        mentee = Mentee(participant_id=participant_id, programme_mentee=False, alumna=False)
-        uow.session.add(mentee)
+    mentee = await get_or_add(
+        uow.session,
+        Mentee,
+        participant_id=participant_id,
+        defaults=dict(programme_mentee=False, alumna=False),
+    )
     mentee.partner_id = envelope.partner_id
     mentee.programme_id = envelope.programme_id or mentee.programme_id
     mentee.cohort_id = envelope.cohort_id or mentee.cohort_id

@@ -5,18 +5,16 @@ Run by the background loop (every `lapse_scan_interval_s`) and by `POST /lapses/
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date
 
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from tandem_shared.db import utcnow
 from tandem_shared.events import EventEnvelope
 from tandem_shared.events.bursaries import BursaryLapsed
 from tandem_shared.messaging import MessagingKit
+from tandem_shared.service import PeriodicJob
 
 from . import domain
 from .handlers import SERVICE
@@ -86,30 +84,12 @@ async def scan_lapses(kit: MessagingKit, today: date | None = None) -> list[doma
     return found
 
 
-async def lapse_loop(kit: MessagingKit, interval_s: float) -> None:
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            found = await scan_lapses(kit)
-            if found:
-                log.info("lapse scan lapsed %d award(s)", len(found))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("lapse scan failed; will try again")
+async def scan_and_log(kit: MessagingKit) -> None:
+    found = await scan_lapses(kit)
+    if found:
+        log.info("lapse scan lapsed %d award(s)", len(found))
 
 
-async def start_lapse_loop(app: FastAPI) -> None:
-    app.state.lapse_task = asyncio.create_task(
-        lapse_loop(app.state.kit, app.state.settings.lapse_scan_interval_s),
-        name="bursaries.lapse_loop",
-    )
-
-
-async def stop_lapse_loop(app: FastAPI) -> None:
-    task: asyncio.Task | None = getattr(app.state, "lapse_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        app.state.lapse_task = None
+def lapse_job(kit: MessagingKit, interval_s: float) -> PeriodicJob:
+    """The background loop: a scan every `interval_s` for the life of the app."""
+    return PeriodicJob("lapse scan", interval_s, lambda: scan_and_log(kit))

@@ -8,7 +8,6 @@ scoped to the caller's partner; another partner's object answers 404.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -35,12 +34,15 @@ from tandem_shared.events.vocabulary import IntakeRoute, ProgrammeType
 from tandem_shared.events.vocabulary import Role as ParticipantRole
 from tandem_shared.messaging import UnitOfWork
 from tandem_shared.service import (
+    Coordinator,
     CurrentPrincipal,
     Operator,
-    Partner,
     Principal,
+    UoW,
+    conflict,
     hash_api_key,
     new_api_key,
+    not_found,
     upsert_credentials,
 )
 from tandem_shared.service import Role as PrincipalRole
@@ -72,12 +74,6 @@ MAX_PAGE = 100
 
 
 # -- dependencies ------------------------------------------------------------------------
-def require_coordinator(principal: Partner) -> Principal:
-    if principal.role is not PrincipalRole.COORDINATOR:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="a coordinator's key is required")
-    return principal
-
-
 def require_operator_or_coordinator(principal: CurrentPrincipal) -> Principal:
     if principal.role not in (PrincipalRole.OPERATOR, PrincipalRole.COORDINATOR):
         raise HTTPException(
@@ -86,32 +82,17 @@ def require_operator_or_coordinator(principal: CurrentPrincipal) -> Principal:
     return principal
 
 
-async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with request.app.state.kit.unit_of_work() as uow:
-        yield uow
-
-
 def get_vault(request: Request) -> Vault:
     return request.app.state.vault
 
 
-Coordinator = Annotated[Principal, Depends(require_coordinator)]
 Staff = Annotated[Principal, Depends(require_operator_or_coordinator)]
-UoW = Annotated[UnitOfWork, Depends(unit_of_work)]
 VaultDep = Annotated[Vault, Depends(get_vault)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0)]
 
 
 # -- helpers -----------------------------------------------------------------------------
-def not_found(what: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
-
-
-def conflict(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=detail)
-
-
 def scoped(stmt: Select, model: Any, principal: Principal) -> Select:
     """Operators see every partner's configuration; a partner only its own rows."""
     if principal.role is PrincipalRole.OPERATOR:

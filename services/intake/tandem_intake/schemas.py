@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from tandem_shared.events.vocabulary import Code, FocusArea, Gender, ProgrammeType, Role
+from tandem_shared.service import Body
 
 from .domain import ApplicationStatus
 
@@ -21,12 +22,8 @@ Email = Annotated[
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{6,20}$")]
 
 
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # -- partners ----------------------------------------------------------------------------
-class PartnerIn(Request):
+class PartnerIn(Body):
     slug: Code
     name: Text = Field(description="The organisation's name.")
     kind: Literal["charity", "funder"]
@@ -45,12 +42,12 @@ class PartnerCreated(PartnerOut):
 
 
 # -- programmes and cohorts --------------------------------------------------------------
-class PartnershipIn(Request):
+class PartnershipIn(Body):
     school_id: Code
     employer_ids: list[Code] = Field(min_length=1, max_length=50)
 
 
-class ProgrammeIn(Request):
+class ProgrammeIn(Body):
     partner_id: uuid.UUID | None = Field(
         default=None, description="Required for the operator; a coordinator's key decides it."
     )
@@ -86,7 +83,7 @@ class ProgrammeOut(BaseModel):
     created_at: datetime
 
 
-class CohortIn(Request):
+class CohortIn(Body):
     programme_id: uuid.UUID
     slug: Code
     applications_open: date
@@ -105,7 +102,7 @@ class CohortOut(BaseModel):
 
 
 # -- applications and referrals ----------------------------------------------------------
-class CandidateIn(Request):
+class CandidateIn(Body):
     """An application (mentor) or referral (mentee): personal data plus coarse attributes."""
 
     cohort_id: uuid.UUID
@@ -173,11 +170,11 @@ class CandidateIn(Request):
         return self.model_dump(mode="json", include=set(self.PROFILE))
 
 
-class AcceptIn(Request):
+class AcceptIn(Body):
     checks_passed: bool = Field(description="Safe-recruitment checks (e.g. DBS) done and clear.")
 
 
-class DeclineIn(Request):
+class DeclineIn(Body):
     reason_code: Code
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from tandem_shared.events import ALL_TOPICS
 from tandem_shared.messaging import ConsumerSpec, MessagingKit
-from tandem_shared.service import create_service_app
+from tandem_shared.service import PeriodicJob, create_service_app
 from tandem_shared.service.partner_directory import partner_directory_consumer
 
 from . import metrics, queries
@@ -39,15 +37,12 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         async with kit.sessions() as session:
             return await queries.gauge_rows(session)
 
-    async def start_snapshot(app: FastAPI) -> None:
-        app.state.snapshot_task = asyncio.create_task(
-            metrics.refresh_forever(load, settings.metrics_refresh_s)
-        )
-
-    async def stop_snapshot(app: FastAPI) -> None:
-        app.state.snapshot_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await app.state.snapshot_task
+    snapshot = PeriodicJob(
+        "impact snapshot refresh",
+        settings.metrics_refresh_s,
+        lambda: metrics.refresh(load),
+        run_first=True,  # gauges from the start, not one interval later
+    )
 
     return create_service_app(
         settings,
@@ -57,6 +52,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS_DIR,
         title="Tandem reporting",
         description="Programme figures per partner, programme and cohort, built from events.",
-        on_started=start_snapshot,
-        on_stopping=stop_snapshot,
+        on_started=snapshot.start,
+        on_stopping=snapshot.stop,
     )

@@ -1,13 +1,12 @@
 """Impact gauges for Prometheus, from a snapshot of the read model.
 
-The collector never touches the database: a background task refreshes the snapshot every
+The collector never touches the database: a background job refreshes the snapshot every
 few seconds, and `collect()` only reads it. Labels: partner and programme slugs (and role),
 never a person.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -77,14 +76,6 @@ def register_collector() -> None:
         _registered = True
 
 
-async def refresh_forever(
-    load: Callable[[], Awaitable[list]], interval_s: float, snapshot: ImpactSnapshot = SNAPSHOT
-) -> None:
-    while True:
-        try:
-            snapshot.replace(domain.gauge_samples(await load()))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # keep the last snapshot; try again next time
-            log.warning("impact snapshot refresh failed: %r", exc)
-        await asyncio.sleep(interval_s)
+async def refresh(load: Callable[[], Awaitable[list]], snapshot: ImpactSnapshot = SNAPSHOT) -> None:
+    """One refresh (run by a PeriodicJob); if `load` fails the last snapshot stays."""
+    snapshot.replace(domain.gauge_samples(await load()))

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import delete, text
 
+from tandem_shared.domain_errors import Conflict
 from tandem_shared.messaging import MessagingKit
 
 from .models import MESSAGING, READ_MODEL
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 PROJECTIONS = "reporting.projections"
 
 
-class RebuildUnavailable(RuntimeError):
-    pass
+class RebuildUnavailable(Conflict):
+    """The rebuild cannot start now (→ 409 with this message as detail)."""
 
 
 def _projection_consumer(kit: MessagingKit) -> Any:

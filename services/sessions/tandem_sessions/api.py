@@ -6,11 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from tandem_shared.db import utcnow
 from tandem_shared.events import EventEnvelope, EventPayload
 from tandem_shared.events.sessions import (
     MatchClosed,
@@ -27,9 +26,15 @@ from tandem_shared.events.vocabulary import (
     Role,
     SurveyKind,
 )
-from tandem_shared.messaging import MessagingKit
-from tandem_shared.service import Operator, Partner, Principal
-from tandem_shared.service import Role as PrincipalRole
+from tandem_shared.service import (
+    Body,
+    Coordinator,
+    Kit,
+    Operator,
+    Principal,
+    not_found,
+    today,
+)
 
 from . import domain
 from .handlers import SERVICE, training_completed_event
@@ -39,38 +44,6 @@ from .models import Match, Meeting, Outcome, Participant, Programme, Survey, Tra
 router = APIRouter()
 
 ERASED = uuid.UUID(int=0)  # stands in for an erased participant in events that need an id
-
-
-def get_kit(request: Request) -> MessagingKit:
-    return request.app.state.kit
-
-
-Kit = Annotated[MessagingKit, Depends(get_kit)]
-
-
-def require_coordinator(principal: Partner) -> Principal:
-    if principal.role is not PrincipalRole.COORDINATOR:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="a coordinator's key is required")
-    return principal
-
-
-Coordinator = Annotated[Principal, Depends(require_coordinator)]
-
-
-def not_found(what: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{what} not found")
-
-
-def rule_broken(exc: domain.DomainError) -> HTTPException:
-    return HTTPException(exc.status_code, detail=exc.detail)
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- training -------------------------------------------------------------------------------
@@ -263,17 +236,14 @@ async def log_session(
         programme = (
             await uow.session.get(Programme, match.programme_id) if match.programme_id else None
         )
-        try:
-            domain.check_meeting(
-                status=match.status,
-                started_on=match.started_on,
-                met_on=body.met_on,
-                today=today(),
-                competencies=body.competencies,
-                framework=programme.competencies if programme else [],
-            )
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        domain.check_meeting(
+            status=match.status,
+            started_on=match.started_on,
+            met_on=body.met_on,
+            today=today(),
+            competencies=body.competencies,
+            framework=programme.competencies if programme else [],
+        )
         meeting = Meeting(
             session_id=uuid.uuid4(),
             match_id=match.match_id,
@@ -325,17 +295,14 @@ async def close_match(
 ) -> MatchOut:
     async with kit.unit_of_work() as uow:
         match = await _match(uow.session, principal, match_id, lock=True)
-        try:
-            domain.check_closure(
-                status=match.status,
-                closure=body.closure,
-                reason_code=body.reason_code,
-                closed_on=body.closed_on,
-                started_on=match.started_on,
-                today=today(),
-            )
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        domain.check_closure(
+            status=match.status,
+            closure=body.closure,
+            reason_code=body.reason_code,
+            closed_on=body.closed_on,
+            started_on=match.started_on,
+            today=today(),
+        )
         match.status = domain.CLOSED
         match.closure = body.closure.value
         match.reason_code = body.reason_code
@@ -432,10 +399,7 @@ async def record_outcome(
 ) -> OutcomeOut:
     async with kit.unit_of_work() as uow:
         match = await _match(uow.session, principal, match_id, lock=False)
-        try:
-            domain.check_outcome_allowed(status=match.status, closure=match.closure)
-        except domain.DomainError as exc:
-            raise rule_broken(exc) from exc
+        domain.check_outcome_allowed(status=match.status, closure=match.closure)
         if match.mentee_id is None:
             raise HTTPException(409, detail="the match's mentee was erased")
         outcome = Outcome(

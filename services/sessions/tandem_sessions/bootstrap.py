@@ -13,7 +13,7 @@ from tandem_shared.service.partner_directory import partner_directory_consumer
 
 from . import handlers
 from .api import router
-from .jobs import start_at_risk_loop, stop_at_risk_loop
+from .jobs import at_risk_job
 from .models import CREDENTIALS, Base
 from .settings import SessionsSettings
 
@@ -48,15 +48,17 @@ def build_kit(settings: SessionsSettings) -> MessagingKit:
 
 def create_app(settings: SessionsSettings | None = None) -> FastAPI:
     settings = settings or SessionsSettings()
+    kit = build_kit(settings)
+    at_risk = at_risk_job(kit, settings.at_risk_scan_interval_s)
     app = create_service_app(
         settings,
-        build_kit(settings),
+        kit,
         credentials_table=CREDENTIALS,
         routers=[router],
         migrations=MIGRATIONS_DIR,
         title="Tandem sessions",
         description="Mentor training, meetings, risk flags, closure, surveys and outcomes.",
-        on_started=start_at_risk_loop,
-        on_stopping=stop_at_risk_loop,
+        on_started=at_risk.start,
+        on_stopping=at_risk.stop,
     )
     return app

@@ -17,28 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tandem_shared.domain_errors import Conflict, InvalidRequest
 from tandem_shared.events.vocabulary import ClosureKind
 
 ACTIVE = "active"
 CLOSED = "closed"
-
-
-class DomainError(Exception):
-    """A business rule said no; `detail` says what is wrong."""
-
-    status_code = 422
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class InvalidRequest(DomainError):
-    status_code = 422
-
-
-class Conflict(DomainError):
-    status_code = 409
 
 
 # -- training -------------------------------------------------------------------------------

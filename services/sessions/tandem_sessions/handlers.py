@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
+from tandem_shared.db import get_or_add
 from tandem_shared.events import EventEnvelope
 from tandem_shared.events.intake import ApplicationAccepted, ParticipantErased, ProgrammeCreated
 from tandem_shared.events.matching import MatchMade
@@ -24,10 +25,7 @@ SERVICE = "sessions"
 async def on_programme_created(
     uow: UnitOfWork, envelope: EventEnvelope, event: ProgrammeCreated
 ) -> None:
-    programme = await uow.session.get(Programme, event.programme_id)
-    if programme is None:
-        programme = Programme(programme_id=event.programme_id)
-        uow.session.add(programme)
+    programme = await get_or_add(uow.session, Programme, programme_id=event.programme_id)
     programme.partner_id = envelope.partner_id
     programme.required_training_hours = event.required_training_hours
     programme.target_meetings = event.target_meetings
@@ -83,12 +81,12 @@ def training_completed_event(
 async def on_application_accepted(
     uow: UnitOfWork, envelope: EventEnvelope, event: ApplicationAccepted
 ) -> None:
-    participant = await uow.session.get(Participant, event.participant_id)
-    if participant is None:
-        participant = Participant(
-            participant_id=event.participant_id, training_hours=0.0, training_completed_on=None
-        )
-        uow.session.add(participant)
+    participant = await get_or_add(
+        uow.session,
+        Participant,
+        participant_id=event.participant_id,
+        defaults=dict(training_hours=0.0, training_completed_on=None),
+    )
     participant.partner_id = envelope.partner_id
     participant.programme_id = envelope.programme_id
     participant.cohort_id = envelope.cohort_id

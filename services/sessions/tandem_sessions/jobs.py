@@ -5,18 +5,16 @@ Run by the background loop (every `at_risk_scan_interval_s`) and by `POST /at-ri
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date
 
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from tandem_shared.db import utcnow
 from tandem_shared.events import EventEnvelope
 from tandem_shared.events.sessions import MatchAtRisk
 from tandem_shared.messaging import MessagingKit
+from tandem_shared.service import PeriodicJob
 
 from . import domain
 from .handlers import SERVICE
@@ -74,30 +72,12 @@ async def scan_at_risk(kit: MessagingKit, today: date | None = None) -> list[dom
     return found
 
 
-async def at_risk_loop(kit: MessagingKit, interval_s: float) -> None:
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            found = await scan_at_risk(kit)
-            if found:
-                log.info("at-risk scan flagged %d match(es)", len(found))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("at-risk scan failed; will try again")
+async def scan_and_log(kit: MessagingKit) -> None:
+    found = await scan_at_risk(kit)
+    if found:
+        log.info("at-risk scan flagged %d match(es)", len(found))
 
 
-async def start_at_risk_loop(app: FastAPI) -> None:
-    app.state.at_risk_task = asyncio.create_task(
-        at_risk_loop(app.state.kit, app.state.settings.at_risk_scan_interval_s),
-        name="sessions.at_risk_loop",
-    )
-
-
-async def stop_at_risk_loop(app: FastAPI) -> None:
-    task: asyncio.Task | None = getattr(app.state, "at_risk_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        app.state.at_risk_task = None
+def at_risk_job(kit: MessagingKit, interval_s: float) -> PeriodicJob:
+    """The background loop: a scan every `interval_s` for the life of the app."""
+    return PeriodicJob("at-risk scan", interval_s, lambda: scan_and_log(kit))

@@ -1,6 +1,8 @@
 """One FastAPI app factory for every service: lifecycle, health, metrics, AsyncAPI, limits.
 
 app = create_service_app(settings, kit, routers=[...], migrations=Path(...))
+# A `tandem_shared.domain_errors.DomainError` raised anywhere in a route answers
+# {"detail": exc.detail} with exc.status_code.
 # then `python -m tandem_<svc>` runs it with uvicorn on settings.http_port.
 """
 
@@ -20,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import Table
 
 from ..db.migrations import upgrade_to_head
+from ..domain_errors import DomainError
 from ..messaging.kit import MessagingKit
 from ..messaging.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from ..settings import ServiceSettings
@@ -83,6 +86,11 @@ def create_service_app(
         HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
         return response
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        # A business rule said no: the same answer an HTTPException(status, detail) gives.
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and readiness")
     async def healthz() -> JSONResponse:

@@ -6,6 +6,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, overload
 
 import pytest
 
@@ -21,24 +22,47 @@ from .infrastructure import (
 log = logging.getLogger(__name__)
 
 
+# Short consumer-group timeouts so joins take ~1-2 s on Tansu; quick relay and lag polls.
+TEST_TIMEOUTS = dict(
+    consumer_session_timeout_ms=3_000,
+    consumer_heartbeat_interval_ms=300,
+    consumer_rebalance_timeout_ms=3_000,
+    consumer_retry_backoff_s=0.01,
+    relay_idle_poll_s=0.05,
+    relay_max_backoff_s=1.0,
+    lag_refresh_s=0.5,
+)
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@overload
 def settings_for_tests(
-    service: str, database_url: str, bootstrap: str, **overrides
+    service: str, database_url: str, bootstrap: str, **overrides: Any
+) -> ServiceSettings: ...
+
+
+@overload
+def settings_for_tests(
+    service: str, database_url: str, bootstrap: str, *, settings_class: type[S], **overrides: Any
+) -> S: ...
+
+
+def settings_for_tests(
+    service: str,
+    database_url: str,
+    bootstrap: str,
+    *,
+    settings_class: type[ServiceSettings] = ServiceSettings,
+    **overrides: Any,
 ) -> ServiceSettings:
-    """Settings tuned for tests: short group timeouts so joins take ~1-2 s on Tansu."""
-    values = dict(
-        service_name=service,
-        database_url=database_url,
-        kafka_bootstrap=bootstrap,
-        consumer_session_timeout_ms=3_000,
-        consumer_heartbeat_interval_ms=300,
-        consumer_rebalance_timeout_ms=3_000,
-        consumer_retry_backoff_s=0.01,
-        relay_idle_poll_s=0.05,
-        relay_max_backoff_s=1.0,
-        lag_refresh_s=0.5,
+    """Settings tuned for tests (TEST_TIMEOUTS), of `settings_class` (a service's own)."""
+    values: dict[str, Any] = dict(
+        service_name=service, database_url=database_url, kafka_bootstrap=bootstrap
     )
+    values.update(TEST_TIMEOUTS)
     values.update(overrides)
-    return ServiceSettings(**values)
+    return settings_class(**values)
 
 
 @pytest.fixture(scope="session")

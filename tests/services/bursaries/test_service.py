@@ -20,56 +20,29 @@ from tandem_shared.events.intake import ApplicationAccepted, MatchingProfile, Pa
 from tandem_shared.events.sessions import MatchClosed
 from tandem_shared.events.topics import BURSARIES, FUNDS
 from tandem_shared.events.vocabulary import ClosureKind, Role
+from tandem_shared.testing.apps import OPERATOR_KEY, ServiceUnderTest, service_under_test
+from tandem_shared.testing.events import outbox_drained, topic_events, wait_until
+from tandem_shared.testing.plugin import settings_for_tests
 
-from .support import Feeder, outbox_drained, topic_events, wait_until
-
-OPERATOR = {"Authorization": "Bearer test-operator-key"}
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
 
 
 @pytest_asyncio.fixture(scope="module")
 async def service(kafka_bootstrap, throwaway_databases):
-    settings = BursariesSettings(
-        database_url=throwaway_databases.create("bursaries"),
-        kafka_bootstrap=kafka_bootstrap,
-        operator_key="test-operator-key",
-        consumer_session_timeout_ms=3_000,
-        consumer_heartbeat_interval_ms=300,
-        consumer_rebalance_timeout_ms=3_000,
-        consumer_retry_backoff_s=0.01,
-        relay_idle_poll_s=0.05,
-        relay_max_backoff_s=1.0,
-        lag_refresh_s=0.5,
+    settings = settings_for_tests(
+        "bursaries",
+        throwaway_databases.create("bursaries"),
+        kafka_bootstrap,
+        settings_class=BursariesSettings,
+        operator_key=OPERATOR_KEY,
     )
-    app = create_app(settings)
-    feeder = Feeder(kafka_bootstrap)
-    await feeder.start()
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield Service(app, client, feeder, kafka_bootstrap)
-    finally:
-        await feeder.stop()
+    async with service_under_test(create_app(settings), kafka_bootstrap, Service) as service:
+        yield service
 
 
-class Service:
-    def __init__(self, app, client: httpx.AsyncClient, feeder: Feeder, bootstrap: str):
-        self.app, self.client, self.feeder, self.bootstrap = app, client, feeder, bootstrap
-
-    @property
-    def kit(self):
-        return self.app.state.kit
-
+class Service(ServiceUnderTest):
     async def partner(self, kind: str = "charity") -> tuple[uuid.UUID, dict[str, str]]:
-        partner_id, key = await self.feeder.register_partner(kind)
-        headers = {"Authorization": f"Bearer {key}"}
-
-        async def known():
-            r = await self.client.get("/bursary-applications", headers=headers)
-            return r.status_code == 200
-
-        await wait_until(known, what="the partner's key to be known")
-        return partner_id, headers
+        return await self.known_partner("/bursary-applications", kind)
 
     async def mentee(self, partner_id: uuid.UUID, *, alumna_only: bool = False) -> uuid.UUID:
         participant_id = uuid.uuid4()

@@ -26,6 +26,7 @@ from tandem_intake.models import MESSAGING, Application, AuditEntry, Participant
 from tandem_intake.settings import IntakeSettings
 from tandem_shared.events.topics import APPLICATIONS, PARTNERS, PROGRAMMES
 from tandem_shared.service import hash_api_key
+from tandem_shared.testing.apps import serving
 from tandem_shared.testing.plugin import settings_for_tests
 
 TODAY = date.today()
@@ -60,10 +61,8 @@ async def intake(kafka_bootstrap, throwaway_databases):
     base = settings_for_tests("intake", throwaway_databases.create("intake"), kafka_bootstrap)
     settings = IntakeSettings(**base.model_dump(), encryption_key=Fernet.generate_key().decode())
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Intake(app, client, settings)
+    async with serving(app) as client:
+        yield Intake(app, client, settings)
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -18,8 +18,7 @@ from tandem_shared.events import parse_payload
 from tandem_shared.events.intake import ApplicationAccepted, MatchingProfile, ParticipantErased
 from tandem_shared.events.matching import MatchMade
 from tandem_shared.events.sessions import SessionLogged, SurveySubmitted
-
-from .support import envelope
+from tandem_shared.testing.events import envelope
 
 PARTNER, PROGRAMME, COHORT = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 

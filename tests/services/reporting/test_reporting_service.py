@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import httpx
-
 from tandem_reporting.bootstrap import create_app
 from tandem_reporting.settings import ReportingSettings
 from tandem_shared.events.bursaries import BursaryAwarded, BursaryPaid
@@ -28,17 +26,19 @@ from tandem_shared.events.sessions import (
     SessionLogged,
     SurveySubmitted,
 )
-
-from .support import OPERATOR_KEY, TEST_TIMEOUTS, envelope, partner_registered, publish, wait_until
+from tandem_shared.testing.apps import OPERATOR_KEY, serving
+from tandem_shared.testing.events import envelope, partner_registered, publish, wait_until
+from tandem_shared.testing.plugin import settings_for_tests
 
 
 def settings(database_url: str, bootstrap: str) -> ReportingSettings:
-    return ReportingSettings(
-        database_url=database_url,
-        kafka_bootstrap=bootstrap,
+    return settings_for_tests(
+        "reporting",
+        database_url,
+        bootstrap,
+        settings_class=ReportingSettings,
         operator_key=OPERATOR_KEY,
         metrics_refresh_s=0.2,
-        **TEST_TIMEOUTS,
     )
 
 
@@ -321,10 +321,7 @@ async def test_figures_isolation_export_metrics_and_rebuild(database_url, kafka_
     events_b += evs + b.apply("mentee", None)[2]
 
     app = create_app(settings(database_url, kafka_bootstrap))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
-    ):
+    async with serving(app) as http:
         ha = {"Authorization": f"Bearer {a.key}"}
         hb = {"Authorization": f"Bearer {b.key}"}
         await publish(kafka_bootstrap, *events_a, *events_b)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest_asyncio
 from sqlalchemy import func, select
 
@@ -26,56 +25,28 @@ from tandem_shared.events.intake import (
 from tandem_shared.events.matching import MatchMade
 from tandem_shared.events.topics import RELATIONSHIPS, TRAINING
 from tandem_shared.events.vocabulary import Role
-
-from .support import Feeder, outbox_drained, topic_events, wait_until
-
-OPERATOR_KEY = "test-operator-key"
+from tandem_shared.testing.apps import OPERATOR_KEY, ServiceUnderTest, service_under_test
+from tandem_shared.testing.events import outbox_drained, topic_events, wait_until
+from tandem_shared.testing.plugin import settings_for_tests
 
 
 @pytest_asyncio.fixture(scope="module")
 async def service(kafka_bootstrap, throwaway_databases):
-    settings = SessionsSettings(
-        database_url=throwaway_databases.create("sessions"),
-        kafka_bootstrap=kafka_bootstrap,
+    settings = settings_for_tests(
+        "sessions",
+        throwaway_databases.create("sessions"),
+        kafka_bootstrap,
+        settings_class=SessionsSettings,
         operator_key=OPERATOR_KEY,
-        consumer_session_timeout_ms=3_000,
-        consumer_heartbeat_interval_ms=300,
-        consumer_rebalance_timeout_ms=3_000,
-        consumer_retry_backoff_s=0.01,
-        relay_idle_poll_s=0.05,
-        relay_max_backoff_s=1.0,
-        lag_refresh_s=0.5,
     )
-    app = create_app(settings)
-    feeder = Feeder(kafka_bootstrap)
-    await feeder.start()
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield Service(app, client, feeder, kafka_bootstrap)
-    finally:
-        await feeder.stop()
+    async with service_under_test(create_app(settings), kafka_bootstrap, Service) as service:
+        yield service
 
 
-class Service:
-    def __init__(self, app, client: httpx.AsyncClient, feeder: Feeder, bootstrap: str):
-        self.app, self.client, self.feeder, self.bootstrap = app, client, feeder, bootstrap
-
-    @property
-    def kit(self):
-        return self.app.state.kit
-
+class Service(ServiceUnderTest):
     async def partner(self) -> tuple[uuid.UUID, dict[str, str]]:
         """A registered partner whose key the service already accepts."""
-        partner_id, key = await self.feeder.register_partner()
-        headers = {"Authorization": f"Bearer {key}"}
-
-        async def known():
-            return (await self.client.get("/matches", headers=headers)).status_code == 200
-
-        await wait_until(known, what="the partner's key to be known")
-        return partner_id, headers
+        return await self.known_partner("/matches")
 
     async def programme(self, partner_id, **overrides) -> uuid.UUID:
         values = dict(
