@@ -149,10 +149,15 @@ class MatchOut(BaseModel):
     closure: ClosureKind | None
     reason_code: str | None
     closed_on: date | None
+    # From the programme, once sessions has it: progress against the target.
+    target_meetings: int | None = None
+    competency_framework: list[str] | None = None
 
 
-def _match_out(m: Match) -> MatchOut:
+def _match_out(m: Match, programme: Programme | None = None) -> MatchOut:
     return MatchOut(
+        target_meetings=programme.target_meetings if programme else None,
+        competency_framework=list(programme.competencies) if programme else None,
         match_id=m.match_id,
         programme_id=m.programme_id,
         cohort_id=m.cohort_id,
@@ -209,7 +214,9 @@ async def list_matches(
 @router.get("/matches/{match_id}", tags=["matches"])
 async def get_match(match_id: uuid.UUID, principal: Coordinator, kit: Kit) -> MatchOut:
     async with kit.sessions() as session:
-        return _match_out(await _match(session, principal, match_id, lock=False))
+        match = await _match(session, principal, match_id, lock=False)
+        programme = await session.get(Programme, match.programme_id) if match.programme_id else None
+        return _match_out(match, programme)
 
 
 class SessionIn(Body):

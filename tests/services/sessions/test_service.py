@@ -100,10 +100,12 @@ class Service(ServiceUnderTest):
             occurred_at=datetime.now(UTC) - timedelta(days=days_ago),
         )
 
-        async def visible():
-            return (await self.client.get(f"/matches/{match_id}", headers=headers)).status_code
+        async def visible_with_its_programme() -> bool:
+            # match.made and programme.created travel on different topics: wait for both.
+            r = await self.client.get(f"/matches/{match_id}", headers=headers)
+            return r.status_code == 200 and r.json()["target_meetings"] is not None
 
-        await wait_until(lambda: _is(visible(), 200), what="the match to arrive")
+        await wait_until(visible_with_its_programme, what="the match and its programme")
         return match_id
 
     async def events(self, topic: str, subject_id) -> list:
