@@ -388,20 +388,24 @@ async def test_figures_isolation_export_metrics_and_rebuild(database_url, kafka_
         assert export["meetings_per_match"] == {"value": None, "suppressed": True}
 
         # Prometheus: partner and programme slugs as labels, never a person.
+        expected_lines = [
+            f'tandem_impact_applications{{partner="{a.slug}",programme="mentoring",role="mentee"}}'
+            " 6.0",
+            f'tandem_impact_matches_made{{partner="{a.slug}",programme="mentoring"}} 2.0',
+            f'tandem_impact_meetings{{partner="{a.slug}",programme="mentoring"}} 5.0',
+            f'tandem_impact_bursary_awarded_amount_gbp{{partner="{a.slug}"}} 4000.0',
+        ]
+
         async def scraped() -> str | None:
+            # The gauges come from a snapshot refreshed in the background: an early one may
+            # predate the last events, so wait for the final values rather than any value.
             r = await http.get("/metrics", headers=operator)
             assert r.status_code == 200
-            return r.text if f'partner="{a.slug}"' in r.text else None
+            return r.text if all(line in r.text for line in expected_lines) else None
 
         await wait_until(scraped, what="impact gauges in /metrics")
         text = await scraped()
-        assert (
-            f'tandem_impact_applications{{partner="{a.slug}",programme="mentoring",role="mentee"}}'
-            " 6.0"
-        ) in text
-        assert f'tandem_impact_matches_made{{partner="{a.slug}",programme="mentoring"}} 2.0' in text
-        assert f'tandem_impact_meetings{{partner="{a.slug}",programme="mentoring"}} 5.0' in text
-        assert f'tandem_impact_bursary_awarded_amount_gbp{{partner="{a.slug}"}} 4000.0' in text
+        assert text is not None
         impact = [line for line in text.splitlines() if line.startswith("tandem_impact_")]
         people = {str(p) for e in events_a for p in (e.subject_id,)}
         assert not any(p in line for line in impact for p in people)
