@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from tandem_matching.bootstrap import create_app
-from tandem_matching.models import PoolMember, TrainedMentor
+from tandem_matching.models import Cohort, PoolMember, Programme, TrainedMentor
 from tandem_matching.settings import MatchingSettings
 from tandem_shared.events.intake import (
     ApplicationAccepted,
@@ -145,6 +145,9 @@ async def test_pool_runs_decisions_and_isolation(database_url, kafka_bootstrap):
                 await _count(app, pool.where(PoolMember.partner_id == partner_a)) == 5
                 and await _count(app, select(func.count()).select_from(TrainedMentor)) == 2
                 and await _count(app, select(func.count()).select_from(creds)) >= 2
+                # programme.created carries the weights the run uses; it travels separately
+                and await _count(app, select(func.count()).select_from(Programme)) == 1
+                and await _count(app, select(func.count()).select_from(Cohort)) == 1
             )
 
         await wait_until(ready, what="pool, training and partners consumed")
