@@ -139,15 +139,20 @@ async def test_pool_runs_decisions_and_isolation(database_url, kafka_bootstrap):
         )
         creds = credentials_table(app.state.credentials_table.metadata)
 
+        known_keys = select(func.count()).select_from(creds)
+        partners = [partner_a, partner_b]
+        known_programme = select(func.count()).select_from(Programme)
+        known_cohort = select(func.count()).select_from(Cohort)
+
         async def ready() -> bool:
             pool = select(func.count()).select_from(PoolMember)
             return (
                 await _count(app, pool.where(PoolMember.partner_id == partner_a)) == 5
-                and await _count(app, select(func.count()).select_from(TrainedMentor)) == 2
-                and await _count(app, select(func.count()).select_from(creds)) >= 2
+                and await _count_trained(app, partner_a, 2)
+                and await _count(app, known_keys.where(creds.c.partner_id.in_(partners))) == 2
                 # programme.created carries the weights the run uses; it travels separately
-                and await _count(app, select(func.count()).select_from(Programme)) == 1
-                and await _count(app, select(func.count()).select_from(Cohort)) == 1
+                and await _count(app, known_programme.where(Programme.programme_id == programme))
+                and await _count(app, known_cohort.where(Cohort.cohort_id == cohort))
             )
 
         await wait_until(ready, what="pool, training and partners consumed")
@@ -240,7 +245,9 @@ async def test_pool_runs_decisions_and_isolation(database_url, kafka_bootstrap):
 
         # Once the third mentor is trained, the late mentee gets her.
         await publish(kafka_bootstrap, trained(partner_a, programme, untrained))
-        await wait_until(lambda: _count_trained(app, 3), what="third mentor's training consumed")
+        await wait_until(
+            lambda: _count_trained(app, partner_a, 3), what="third mentor's training consumed"
+        )
         third = (await http.post(f"/cohorts/{cohort}/matching-runs", headers=a)).json()
         assert [(p["mentee_id"], p["mentor_id"]) for p in third["proposals"]] == [
             (str(late), str(untrained))
@@ -264,8 +271,10 @@ async def test_pool_runs_decisions_and_isolation(database_url, kafka_bootstrap):
         assert stale.json()["status"] == "superseded"
 
 
-async def _count_trained(app, n: int) -> bool:
-    return await _count(app, select(func.count()).select_from(TrainedMentor)) == n
+async def _count_trained(app, partner_id: uuid.UUID, n: int) -> bool:
+    # Scoped to the test's partner: other tests' events share the broker's topics.
+    trained = select(func.count()).select_from(TrainedMentor)
+    return await _count(app, trained.where(TrainedMentor.partner_id == partner_id)) == n
 
 
 async def test_closure_withdrawal_and_erasure_update_the_pool(database_url, kafka_bootstrap):
@@ -284,13 +293,14 @@ async def test_closure_withdrawal_and_erasure_update_the_pool(database_url, kafk
             trained(partner, programme, mentor),
         )
         creds = credentials_table(app.state.credentials_table.metadata)
+        known_keys = select(func.count()).select_from(creds)
 
         async def ready() -> bool:
             pool = select(func.count()).select_from(PoolMember)
             return (
                 await _count(app, pool.where(PoolMember.partner_id == partner)) == 3
-                and await _count_trained(app, 1)
-                and await _count(app, select(func.count()).select_from(creds)) >= 1
+                and await _count_trained(app, partner, 1)
+                and await _count(app, known_keys.where(creds.c.partner_id == partner)) == 1
             )
 
         await wait_until(ready, what="pool consumed")
@@ -400,7 +410,7 @@ async def test_closure_withdrawal_and_erasure_update_the_pool(database_url, kafk
         )
 
         async def shared_ready() -> bool:
-            return await _count_trained(app, 2) and (
+            return await _count_trained(app, partner, 2) and (
                 await _count(app, pool.where(PoolMember.participant_id.in_([x, y]))) == 2
             )
 
