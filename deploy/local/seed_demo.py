@@ -191,14 +191,15 @@ def seed(stack: LocalStack, operator_key: str, keys_file: Path) -> None:
             {"participant_id": pid, "hours": 3, "completed_on": str(today), "module": "evening"},
         )
 
-    step("matching the cohort (waiting for the pool to fill)")
-    run = eventually(
-        lambda: r["matching"].post(f"/cohorts/{cohort['cohort_id']}/matching-runs", {}),
-        lambda run: len(run["proposals"]) == 7,
-        timeout_s=60,
-        interval_s=1.0,
-        what="seven proposals",
+    step("matching the cohort once its pool holds everyone")
+    eventually(
+        lambda: r["matching"].get(f"/cohorts/{cohort['cohort_id']}/pool"),
+        lambda pool: (
+            pool["programme_known"] and pool["mentees_waiting"] == 7 and pool["mentors_ready"] == 7
+        ),
+        what="the matching pool to fill",
     )
+    run = r["matching"].post(f"/cohorts/{cohort['cohort_id']}/matching-runs", {})
     matches = [
         r["matching"].post(f"/proposals/{p['id']}/confirm")["match_id"] for p in run["proposals"]
     ]

@@ -175,22 +175,16 @@ def test_pipeline_end_to_end_survives_a_killed_consumer(stack: LocalStack) -> No
             {"participant_id": pid, "hours": 4, "completed_on": str(today), "module": "evening"},
         )
 
-    # -- matching: run until all three mentees are proposed, then confirm --------------------
-    proposed_total = 0
-
-    def run_matching():
-        nonlocal proposed_total
-        run = a["matching"].post(f"/cohorts/{cohort_id}/matching-runs", {"mode": "max_total"})
-        proposed_total += len(run["proposals"])
-        return run
-
-    run = eventually(
-        run_matching,
-        lambda r: len(r["proposals"]) == 3,
-        timeout_s=60,
-        interval_s=1.0,
-        what="three proposals",
+    # -- matching: once the pool holds everyone, one run proposes all three; confirm -------
+    eventually(
+        lambda: a["matching"].get(f"/cohorts/{cohort_id}/pool"),
+        lambda pool: (
+            pool["programme_known"] and pool["mentees_waiting"] == 3 and pool["mentors_ready"] == 3
+        ),
+        what="the matching pool to fill",
     )
+    run = a["matching"].post(f"/cohorts/{cohort_id}/matching-runs", {"mode": "max_total"})
+    assert len(run["proposals"]) == 3, run["unmatched"]
     matches = [
         a["matching"].post(f"/proposals/{p['id']}/confirm")["match_id"] for p in run["proposals"]
     ]
@@ -261,7 +255,7 @@ def test_pipeline_end_to_end_survives_a_killed_consumer(stack: LocalStack) -> No
         ("accepted", "mentee"): 3,
         ("declined", "mentee"): 1,
         ("mentors_trained",): 3,
-        ("matches_proposed",): proposed_total,
+        ("matches_proposed",): 3,
         ("matches_made",): 3,
         ("mentees_matched",): 3,
         ("meetings",): 6,

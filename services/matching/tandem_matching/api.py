@@ -96,6 +96,15 @@ async def create_run(
 
 
 @router.get(
+    "/cohorts/{cohort_id}/pool",
+    summary="The cohort's pool: who is waiting, and which mentors are trained and checked",
+)
+async def cohort_pool(cohort_id: uuid.UUID, principal: Partner, kit: Kit) -> dict[str, Any]:
+    async with kit.unit_of_work() as uow:
+        return await commands.pool_summary(uow, principal.partner_id, cohort_id)
+
+
+@router.get(
     "/cohorts/{cohort_id}/proposals",
     response_model=list[ProposalOut],
     summary="Proposals of a cohort, newest first",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -100,22 +101,26 @@ def proposal_view(p: Proposal) -> dict[str, Any]:
     }
 
 
-async def run_matching(
-    uow: UnitOfWork, partner_id: uuid.UUID, cohort_id: uuid.UUID, mode: str
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CohortPool:
+    """Who the matcher would see for a cohort right now."""
+
+    mentees: list[PoolMember]
+    mentors: list[PoolMember]
+    trained: set[uuid.UUID]
+    confirmed: set[tuple[uuid.UUID, uuid.UUID]]
+    excluded: set[tuple[uuid.UUID, uuid.UUID]]
+
+    @property
+    def waiting_mentees(self) -> list[PoolMember]:
+        matched = {mentee for mentee, _ in self.confirmed}
+        return [m for m in self.mentees if m.participant_id not in matched]
+
+
+async def load_pool(
+    uow: UnitOfWork, partner_id: uuid.UUID, cohort_id: uuid.UUID, programme_id: uuid.UUID | None
+) -> CohortPool:
     s = uow.session
-    programme_id = await cohort_programme(uow, partner_id, cohort_id)
-    await _lock(uow, cohort_id)
-    # Earlier runs' open proposals for this cohort are stale now.
-    await s.execute(
-        update(Proposal)
-        .where(
-            Proposal.partner_id == partner_id,
-            Proposal.cohort_id == cohort_id,
-            Proposal.status == domain.PROPOSED,
-        )
-        .values(status=domain.SUPERSEDED, decided_at=utcnow())
-    )
     active = (PoolMember.partner_id == partner_id, PoolMember.status == domain.ACTIVE)
     mentees = (
         await s.scalars(
@@ -162,8 +167,57 @@ async def run_matching(
     ).all()
     confirmed = {(h.mentee_id, h.mentor_id) for h in history if h.status == domain.CONFIRMED}
     excluded = {(h.mentee_id, h.mentor_id) for h in history if h.status in domain.EXCLUDING}
-    matched_mentees = {a for a, _ in confirmed}
-    pool_mentees = [m for m in mentees if m.participant_id not in matched_mentees]
+    return CohortPool(list(mentees), list(mentors), trained, confirmed, excluded)
+
+
+async def pool_summary(
+    uow: UnitOfWork, partner_id: uuid.UUID, cohort_id: uuid.UUID
+) -> dict[str, Any]:
+    """What a coordinator checks before a run: is everyone the matcher needs here yet?"""
+    programme_id = await cohort_programme(uow, partner_id, cohort_id)
+    pool = await load_pool(uow, partner_id, cohort_id, programme_id)
+    programme = await uow.session.get(Programme, programme_id) if programme_id else None
+    waiting = sorted(pool.waiting_mentees, key=lambda m: (m.accepted_at, m.participant_id))
+    checked = [m for m in pool.mentors if m.profile.get("checks_passed")]
+    ready = [m for m in checked if m.participant_id in pool.trained]
+    return {
+        "cohort_id": cohort_id,
+        "programme_id": programme_id,
+        "programme_known": programme is not None,
+        "mentees_active": len(pool.mentees),
+        "mentees_matched": len(pool.mentees) - len(waiting),
+        "mentees_waiting": len(waiting),
+        "waiting_longest": [
+            {"participant_id": m.participant_id, "waiting_since": m.accepted_at}
+            for m in waiting[:20]
+        ],
+        "mentors_active": len(pool.mentors),
+        "mentors_trained": sum(1 for m in pool.mentors if m.participant_id in pool.trained),
+        "mentors_checked": len(checked),
+        "mentors_ready": len(ready),
+    }
+
+
+async def run_matching(
+    uow: UnitOfWork, partner_id: uuid.UUID, cohort_id: uuid.UUID, mode: str
+) -> dict[str, Any]:
+    s = uow.session
+    programme_id = await cohort_programme(uow, partner_id, cohort_id)
+    await _lock(uow, cohort_id)
+    # Earlier runs' open proposals for this cohort are stale now.
+    await s.execute(
+        update(Proposal)
+        .where(
+            Proposal.partner_id == partner_id,
+            Proposal.cohort_id == cohort_id,
+            Proposal.status == domain.PROPOSED,
+        )
+        .values(status=domain.SUPERSEDED, decided_at=utcnow())
+    )
+    pool = await load_pool(uow, partner_id, cohort_id, programme_id)
+    mentors, trained = pool.mentors, pool.trained
+    confirmed, excluded = pool.confirmed, pool.excluded
+    pool_mentees = pool.waiting_mentees
 
     programme = await s.get(Programme, programme_id) if programme_id else None
     config = (

@@ -157,6 +157,15 @@ async def test_pool_runs_decisions_and_isolation(database_url, kafka_bootstrap):
 
         await wait_until(ready, what="pool, training and partners consumed")
 
+        pool = (await http.get(f"/cohorts/{cohort}/pool", headers=a)).json()
+        assert (pool["mentees_waiting"], pool["mentors_active"], pool["mentors_trained"]) == (
+            2,
+            3,
+            2,
+        )
+        assert [w["participant_id"] for w in pool["waiting_longest"]] == [str(early), str(late)]
+        assert (await http.get(f"/cohorts/{cohort}/pool", headers=b)).status_code == 404
+
         assert (await http.post(f"/cohorts/{cohort}/matching-runs")).status_code == 401
         bogus = await http.post(f"/cohorts/{cohort}/matching-runs", json={"mode": "x"}, headers=a)
         assert bogus.status_code == 422
