@@ -7,14 +7,19 @@ Example: `class IntakeSettings(ServiceSettings)` with
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_OPERATOR_KEY = "dev-operator-key"
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore")
 
     service_name: str = "tandem"
+    environment: Literal["dev", "production"] = "dev"
     database_url: str = Field(
         default="sqlite+aiosqlite:///var/tandem.db",
         description="SQLAlchemy async URL: postgresql+psycopg://… or sqlite+aiosqlite:///…",
@@ -22,7 +27,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    operator_key: str = Field(default="dev-operator-key", min_length=8)
+    operator_key: str = Field(default=DEV_OPERATOR_KEY, min_length=8)
 
     # Topic provisioning.
     topic_replication_factor: int = Field(default=1, ge=1)
@@ -40,3 +45,9 @@ class ServiceSettings(BaseSettings):
     relay_sent_retention_hours: float = Field(default=24 * 7, gt=0)
     # Consumer lag gauge refresh.
     lag_refresh_s: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Self:
+        if self.environment == "production" and self.operator_key == DEV_OPERATOR_KEY:
+            raise ValueError("the operator key must be set (not the dev default) in production")
+        return self

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -16,7 +14,6 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     database_url: str = "sqlite+aiosqlite:///var/intake.db"
-    environment: Literal["dev", "production"] = "dev"
     encryption_key: str | None = Field(
         default=None,
         description=(

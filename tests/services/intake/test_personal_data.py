@@ -91,6 +91,7 @@ def test_settings_and_dev_key(caplog):
     assert Vault([DEV_ONLY_INSECURE_MASTER_KEY]).open(wrapped, dev.seal(wrapped, DATA)) == DATA
     with pytest.raises(ValueError, match="Fernet key"):
         Vault.from_setting("not-a-key")
-    with pytest.raises(ValueError, match="must be set in production"):
-        IntakeSettings(environment="production", encryption_key=None)
-    assert IntakeSettings(environment="production", encryption_key="k").encryption_key == "k"
+    production = {"environment": "production", "operator_key": "a-real-operator-key"}
+    with pytest.raises(ValueError, match="ENCRYPTION_KEY must be set in production"):
+        IntakeSettings(**production, encryption_key=None)
+    assert IntakeSettings(**production, encryption_key="k").encryption_key == "k"
