@@ -27,3 +27,9 @@ class Conflict(DomainError):
 
 class NotFound(DomainError):
     status_code = 404
+
+
+class Forbidden(DomainError):
+    """The caller is known but this action is not theirs (e.g. only a fund's funder awards)."""
+
+    status_code = 403

@@ -6,17 +6,9 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from tandem_shared.events import EventEnvelope, EventPayload
-from tandem_shared.events.sessions import (
-    MatchClosed,
-    OutcomeRecorded,
-    SessionLogged,
-    SurveySubmitted,
-)
 from tandem_shared.events.vocabulary import (
     ClosureKind,
     Code,
@@ -26,24 +18,13 @@ from tandem_shared.events.vocabulary import (
     Role,
     SurveyKind,
 )
-from tandem_shared.service import (
-    Body,
-    Coordinator,
-    Kit,
-    Operator,
-    Principal,
-    not_found,
-    today,
-)
+from tandem_shared.service import Body, Coordinator, Kit, Operator, today
 
-from . import domain
-from .handlers import SERVICE, training_completed_event
+from . import commands
 from .jobs import scan_at_risk
-from .models import Match, Meeting, Outcome, Participant, Programme, Survey, TrainingRecord
+from .models import Match, Participant, Programme
 
 router = APIRouter()
-
-ERASED = uuid.UUID(int=0)  # stands in for an erased participant in events that need an id
 
 
 # -- training -------------------------------------------------------------------------------
@@ -64,27 +45,6 @@ class TrainingOut(BaseModel):
     completed_on: date | None
 
 
-async def _mentor(session, principal: Principal, participant_id: uuid.UUID, *, lock: bool):
-    stmt = select(Participant).where(
-        Participant.participant_id == participant_id,
-        Participant.partner_id == principal.partner_id,
-        Participant.role == Role.MENTOR,
-    )
-    if lock:
-        stmt = stmt.with_for_update()
-    mentor = await session.scalar(stmt)
-    if mentor is None:
-        raise not_found("mentor")
-    return mentor
-
-
-async def _required_hours(session, mentor: Participant) -> float | None:
-    if mentor.programme_id is None:
-        return None
-    programme = await session.get(Programme, mentor.programme_id)
-    return programme.required_training_hours if programme else None
-
-
 def _training_out(mentor: Participant, required: float | None) -> TrainingOut:
     return TrainingOut(
         participant_id=mentor.participant_id,
@@ -97,39 +57,25 @@ def _training_out(mentor: Participant, required: float | None) -> TrainingOut:
 
 @router.post("/training", status_code=201, tags=["training"], summary="Log a mentor's training")
 async def log_training(body: TrainingIn, principal: Coordinator, kit: Kit) -> TrainingOut:
-    if body.completed_on > today():
-        raise HTTPException(422, detail=f"completed_on {body.completed_on} is in the future")
     async with kit.unit_of_work() as uow:
-        mentor = await _mentor(uow.session, principal, body.participant_id, lock=True)
-        required = await _required_hours(uow.session, mentor)
-        progress = domain.add_training(
-            mentor.training_hours,
+        done = await commands.log_training(
+            uow,
+            principal.partner_id,
+            body.participant_id,
             body.hours,
-            required,
-            already_completed=mentor.training_completed_on is not None,
+            body.completed_on,
+            body.module,
         )
-        uow.session.add(
-            TrainingRecord(
-                participant_id=mentor.participant_id,
-                hours=body.hours,
-                completed_on=body.completed_on,
-                module=body.module,
-            )
-        )
-        mentor.training_hours = progress.total_hours
-        if progress.just_completed:
-            assert required is not None
-            mentor.training_completed_on = body.completed_on
-            uow.emit(training_completed_event(mentor, required))
-        await uow.commit()
-    return _training_out(mentor, required)
+    return _training_out(done.mentor, done.required_hours)
 
 
 @router.get("/mentors/{participant_id}/training", tags=["training"])
 async def get_training(participant_id: uuid.UUID, principal: Coordinator, kit: Kit) -> TrainingOut:
     async with kit.sessions() as session:
-        mentor = await _mentor(session, principal, participant_id, lock=False)
-        return _training_out(mentor, await _required_hours(session, mentor))
+        mentor = await commands.get_mentor(
+            session, principal.partner_id, participant_id, lock=False
+        )
+        return _training_out(mentor, await commands.required_hours(session, mentor))
 
 
 # -- matches --------------------------------------------------------------------------------
@@ -174,27 +120,6 @@ def _match_out(m: Match, programme: Programme | None = None) -> MatchOut:
     )
 
 
-async def _match(session, principal: Principal, match_id: uuid.UUID, *, lock: bool) -> Match:
-    stmt = select(Match).where(Match.match_id == match_id, Match.partner_id == principal.partner_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    match = await session.scalar(stmt)
-    if match is None:
-        raise not_found("match")
-    return match
-
-
-def _event(payload: EventPayload, match: Match) -> EventEnvelope:
-    return EventEnvelope.wrap(
-        payload,
-        producer=SERVICE,
-        partner_id=match.partner_id,
-        subject_id=match.match_id,
-        programme_id=match.programme_id,
-        cohort_id=match.cohort_id,
-    )
-
-
 @router.get("/matches", tags=["matches"])
 async def list_matches(
     principal: Coordinator,
@@ -203,20 +128,16 @@ async def list_matches(
     offset: Annotated[int, Query(ge=0)] = 0,
     status_: Annotated[str | None, Query(alias="status", pattern="^(active|closed)$")] = None,
 ) -> list[MatchOut]:
-    stmt = select(Match).where(Match.partner_id == principal.partner_id)
-    if status_:
-        stmt = stmt.where(Match.status == status_)
-    stmt = stmt.order_by(Match.created_at, Match.match_id).limit(limit).offset(offset)
     async with kit.sessions() as session:
-        return [_match_out(m) for m in await session.scalars(stmt)]
+        matches = await commands.list_matches(session, principal.partner_id, status_, limit, offset)
+        return [_match_out(m) for m in matches]
 
 
 @router.get("/matches/{match_id}", tags=["matches"])
 async def get_match(match_id: uuid.UUID, principal: Coordinator, kit: Kit) -> MatchOut:
     async with kit.sessions() as session:
-        match = await _match(session, principal, match_id, lock=False)
-        programme = await session.get(Programme, match.programme_id) if match.programme_id else None
-        return _match_out(match, programme)
+        match = await commands.get_match(session, principal.partner_id, match_id, lock=False)
+        return _match_out(match, await commands.match_programme(session, match))
 
 
 class SessionIn(Body):
@@ -239,52 +160,19 @@ async def log_session(
     match_id: uuid.UUID, body: SessionIn, principal: Coordinator, kit: Kit
 ) -> SessionOut:
     async with kit.unit_of_work() as uow:
-        match = await _match(uow.session, principal, match_id, lock=True)
-        programme = (
-            await uow.session.get(Programme, match.programme_id) if match.programme_id else None
-        )
-        domain.check_meeting(
-            status=match.status,
-            started_on=match.started_on,
-            met_on=body.met_on,
-            today=today(),
-            competencies=body.competencies,
-            framework=programme.competencies if programme else [],
-        )
-        meeting = Meeting(
-            session_id=uuid.uuid4(),
-            match_id=match.match_id,
+        meeting = await commands.log_session(
+            uow,
+            principal.partner_id,
+            match_id,
             met_on=body.met_on,
             duration_minutes=body.duration_minutes,
-            mode=body.mode.value,
+            mode=body.mode,
             topics=body.topics,
             competencies=body.competencies,
-            meeting_number=match.meetings_held + 1,
         )
-        uow.session.add(meeting)
-        match.meetings_held = meeting.meeting_number
-        if match.last_met_on is None or body.met_on > match.last_met_on:
-            match.last_met_on = body.met_on
-        match.at_risk_since = None  # a meeting ends the at-risk episode
-        uow.emit(
-            _event(
-                SessionLogged(
-                    session_id=meeting.session_id,
-                    match_id=match.match_id,
-                    met_on=body.met_on,
-                    duration_minutes=body.duration_minutes,
-                    mode=body.mode,
-                    topics=body.topics,
-                    competencies=body.competencies,
-                    meeting_number=meeting.meeting_number,
-                ),
-                match,
-            )
-        )
-        await uow.commit()
     return SessionOut(
         session_id=meeting.session_id,
-        match_id=match.match_id,
+        match_id=meeting.match_id,
         met_on=meeting.met_on,
         meeting_number=meeting.meeting_number,
     )
@@ -301,34 +189,14 @@ async def close_match(
     match_id: uuid.UUID, body: CloseIn, principal: Coordinator, kit: Kit
 ) -> MatchOut:
     async with kit.unit_of_work() as uow:
-        match = await _match(uow.session, principal, match_id, lock=True)
-        domain.check_closure(
-            status=match.status,
+        match = await commands.close_match(
+            uow,
+            principal.partner_id,
+            match_id,
             closure=body.closure,
             reason_code=body.reason_code,
             closed_on=body.closed_on,
-            started_on=match.started_on,
-            today=today(),
         )
-        match.status = domain.CLOSED
-        match.closure = body.closure.value
-        match.reason_code = body.reason_code
-        match.closed_on = body.closed_on
-        uow.emit(
-            _event(
-                MatchClosed(
-                    match_id=match.match_id,
-                    mentee_id=match.mentee_id or ERASED,
-                    mentor_id=match.mentor_id or ERASED,
-                    closure=body.closure,
-                    reason_code=body.reason_code,
-                    closed_on=body.closed_on,
-                    meetings_held=match.meetings_held,
-                ),
-                match,
-            )
-        )
-        await uow.commit()
     return _match_out(match)
 
 
@@ -351,37 +219,18 @@ async def submit_survey(
     match_id: uuid.UUID, body: SurveyIn, principal: Coordinator, kit: Kit
 ) -> SurveyOut:
     async with kit.unit_of_work() as uow:
-        match = await _match(uow.session, principal, match_id, lock=False)
-        respondent = match.mentee_id if body.respondent_role is Role.MENTEE else match.mentor_id
-        if respondent is None:
-            raise HTTPException(409, detail=f"the match's {body.respondent_role} was erased")
-        survey = Survey(
-            survey_id=uuid.uuid4(),
-            match_id=match.match_id,
-            participant_id=respondent,
-            respondent_role=body.respondent_role.value,
-            kind=body.kind.value,
-            scores=dict(body.scores),
+        survey = await commands.submit_survey(
+            uow,
+            principal.partner_id,
+            match_id,
+            respondent_role=body.respondent_role,
+            kind=body.kind,
+            scores=body.scores,
         )
-        uow.session.add(survey)
-        uow.emit(
-            _event(
-                SurveySubmitted(
-                    survey_id=survey.survey_id,
-                    match_id=match.match_id,
-                    participant_id=respondent,
-                    respondent_role=body.respondent_role,
-                    kind=body.kind,
-                    scores=body.scores,
-                ),
-                match,
-            )
-        )
-        await uow.commit()
     return SurveyOut(
         survey_id=survey.survey_id,
-        match_id=match.match_id,
-        participant_id=respondent,
+        match_id=survey.match_id,
+        participant_id=survey.participant_id,
         respondent_role=body.respondent_role,
         kind=body.kind,
     )
@@ -405,34 +254,16 @@ async def record_outcome(
     match_id: uuid.UUID, body: OutcomeIn, principal: Coordinator, kit: Kit
 ) -> OutcomeOut:
     async with kit.unit_of_work() as uow:
-        match = await _match(uow.session, principal, match_id, lock=False)
-        domain.check_outcome_allowed(status=match.status, closure=match.closure)
-        if match.mentee_id is None:
-            raise HTTPException(409, detail="the match's mentee was erased")
-        outcome = Outcome(
-            outcome_id=uuid.uuid4(),
-            match_id=match.match_id,
-            participant_id=match.mentee_id,
+        outcome = await commands.record_outcome(
+            uow,
+            principal.partner_id,
+            match_id,
             months_after_completion=body.months_after_completion,
-            outcomes=[o.value for o in body.outcomes],
+            outcomes=body.outcomes,
         )
-        uow.session.add(outcome)
-        uow.emit(
-            _event(
-                OutcomeRecorded(
-                    outcome_id=outcome.outcome_id,
-                    match_id=match.match_id,
-                    participant_id=match.mentee_id,
-                    months_after_completion=body.months_after_completion,
-                    outcomes=body.outcomes,
-                ),
-                match,
-            )
-        )
-        await uow.commit()
     return OutcomeOut(
         outcome_id=outcome.outcome_id,
-        match_id=match.match_id,
+        match_id=outcome.match_id,
         participant_id=outcome.participant_id,
         months_after_completion=body.months_after_completion,
         outcomes=body.outcomes,
