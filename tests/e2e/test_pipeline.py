@@ -15,7 +15,13 @@ import pytest
 
 from tandem_shared.embedded_broker import free_port
 from tandem_shared.http_client import ApiError, ServiceClient, eventually
-from tandem_shared.local_stack import SERVICE_PORTS, LocalStack, ServiceProcess, service_env
+from tandem_shared.local_stack import (
+    SERVICE_PORTS,
+    LocalStack,
+    ServiceProcess,
+    service_env,
+    tail,
+)
 
 OPERATOR_KEY = "e2e-operator-key"
 # Short group timeouts so consumer groups settle in about a second on Tansu.
@@ -52,14 +58,7 @@ def stack(embedded_broker_factory, throwaway_databases, tmp_path) -> Iterator[Lo
     finally:
         local.stop()
         for service in services:  # shown by pytest only when the test fails
-            print(f"----- {service.name} log tail -----\n{_tail(service.log_path)}")
-
-
-def _tail(path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+            print(f"----- {service.name} log tail -----\n{tail(service.log_path, 30)}")
 
 
 def clients(stack: LocalStack, key: str) -> dict[str, ServiceClient]:

@@ -71,10 +71,8 @@ class MessagingKit:
         )
         self.consumers: list[tuple[EventConsumer, Any]] = []
         self.lag = LagMonitor(self.service, self._group_consumers, settings.lag_refresh_s)
-        self.extra_topics: list[tuple[str, int]] = []
         self._producer: AIOKafkaProducer | None = None
         self._partitioner = DefaultPartitioner()
-        self.started = False
 
     # -- producing -------------------------------------------------------------------------
     def unit_of_work(self) -> UnitOfWork:
@@ -172,15 +170,12 @@ class MessagingKit:
             yield consumer.spec.name, getattr(subscriber, "consumer", None)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def topics_to_provision(self) -> list[tuple[str, int]]:
-        return registry_topics() + self.extra_topics
-
     async def start(self, *, provision: bool = True) -> None:
         if provision:
             await asyncio.to_thread(
                 ensure_topics,
                 self.settings.kafka_bootstrap,
-                self.topics_to_provision(),
+                registry_topics(),
                 replication_factor=self.settings.topic_replication_factor,
             )
         self._producer = make_producer(self.settings)
@@ -188,7 +183,6 @@ class MessagingKit:
         await self._start_broker()
         self.relay.start()
         self.lag.start()
-        self.started = True
 
     async def _start_broker(self) -> None:
         """`KafkaBroker.start()`, but joining the consumer groups concurrently.
@@ -210,7 +204,6 @@ class MessagingKit:
             await self._producer.stop()
             self._producer = None
         await self.engine.dispose()
-        self.started = False
 
     async def health(self) -> dict[str, Any]:
         """Database and broker reachability, for /healthz."""

@@ -126,7 +126,7 @@ class OutboxRelay:
                 await self._publish(rows)
             except Exception as exc:
                 await conn.rollback()
-                await self._record_failure([r.id for r in rows], exc)
+                await self._record_failure(rows[0].id, exc)
                 raise
         for topic in {r.topic for r in rows}:
             OUTBOX_PUBLISHED.labels(self._service, topic).inc(
@@ -146,13 +146,14 @@ class OutboxRelay:
             if isinstance(result, BaseException):
                 raise result
 
-    async def _record_failure(self, ids: list[int], exc: Exception) -> None:
+    async def _record_failure(self, first_id: int, exc: Exception) -> None:
+        """Note the error on the batch's first row: the one an operator looks at."""
         o = self._outbox
         try:
             async with self._engine.begin() as conn:
                 await conn.execute(
                     update(o)
-                    .where(o.c.id.in_(ids[:1]))
+                    .where(o.c.id == first_id)
                     .values(attempts=o.c.attempts + 1, last_error=repr(exc)[:1000])
                 )
         except Exception:  # pragma: no cover - bookkeeping must not hide the real failure
